@@ -1,0 +1,68 @@
+"""LangChain tools and a LangGraph subgraph for the Monet AI media-generation API.
+
+Heavy parts (langchain-core tools, langgraph) load on first use, so `import langchain_monet`
+stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from langchain_monet._version import __version__
+
+if TYPE_CHECKING:
+    from langchain_monet.catalog import ModelSpec, ParamSpec, get_model, list_models, validate_input
+    from langchain_monet.client import AsyncMonetClient, MonetClient
+    from langchain_monet.errors import (
+        MonetAPIError,
+        MonetAuthenticationError,
+        MonetConnectionError,
+        MonetError,
+        MonetInsufficientCreditsError,
+        MonetNotFoundError,
+        MonetRateLimitError,
+        MonetServerError,
+        MonetTaskFailedError,
+        MonetTimeoutError,
+        MonetValidationError,
+    )
+    from langchain_monet.models import Task, TaskOutput, TaskPage, UploadedFile
+
+_EXPORTS: dict[str, str] = {
+    "ModelSpec": "catalog",
+    "ParamSpec": "catalog",
+    "get_model": "catalog",
+    "list_models": "catalog",
+    "validate_input": "catalog",
+    "MonetClient": "client",
+    "AsyncMonetClient": "client",
+    "Task": "models",
+    "TaskOutput": "models",
+    "TaskPage": "models",
+    "UploadedFile": "models",
+    **{
+        name: "errors"
+        for name in (
+            "MonetError", "MonetAPIError", "MonetAuthenticationError", "MonetConnectionError",
+            "MonetInsufficientCreditsError", "MonetNotFoundError", "MonetRateLimitError",
+            "MonetServerError", "MonetTaskFailedError", "MonetTimeoutError",
+            "MonetValidationError",
+        )
+    },
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'langchain_monet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"langchain_monet.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
