@@ -52,7 +52,31 @@ _EXPORTS: dict[str, str] = {
     },
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "AsyncMonetClient",
+    "ModelSpec",
+    "MonetAPIError",
+    "MonetAuthenticationError",
+    "MonetClient",
+    "MonetConnectionError",
+    "MonetError",
+    "MonetInsufficientCreditsError",
+    "MonetNotFoundError",
+    "MonetRateLimitError",
+    "MonetServerError",
+    "MonetTaskFailedError",
+    "MonetTimeoutError",
+    "MonetValidationError",
+    "ParamSpec",
+    "Task",
+    "TaskOutput",
+    "TaskPage",
+    "UploadedFile",
+    "__version__",
+    "get_model",
+    "list_models",
+    "validate_input",
+]
 
 
 def __getattr__(name: str) -> Any:

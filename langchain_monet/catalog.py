@@ -154,7 +154,8 @@ _NEGATIVE = ParamSpec("negative_prompt", "string", "What the output must not con
 _STYLE = ParamSpec("style", "string", "Free-text style description.")
 _AUDIO = ParamSpec("generate_audio", "boolean", "Also generate a soundtrack.")
 _STRENGTH = ParamSpec(
-    "strength", "number", "How strongly the reference steers the result (0-1).", minimum=0, maximum=1
+    "strength", "number", "How strongly the reference steers the result (0-1).",
+    minimum=0, maximum=1,
 )
 _SHOT = _choice("shot_type", ("single", "multi"), "Single shot or automatic multi-shot cuts.")
 _QUALITY = _choice("quality", ("auto", "low", "medium", "high"), "Rendering quality.")
@@ -198,7 +199,8 @@ _MODELS: tuple[ModelSpec, ...] = (
     _video("wan-2-5", "Wan 2.5", "Supports automatic audio generation",
            _prompt(), _images(), _duration(5, 10), _resolution("480p", "720p", "1080p"),
            _aspect(*_AR_WAN)),
-    _video("wan-2-2-flash", "Wan 2.2 Flash", "Instruction understanding, controllable camera movement",
+    _video("wan-2-2-flash", "Wan 2.2 Flash",
+           "Instruction understanding, controllable camera movement",
            _prompt(), _images(), _duration(5, 10), _resolution("480p", "720p", "1080p"), _NEGATIVE),
     _video("wan-2-2", "Wan 2.2", "Excellent image details, strong motion stability",
            _prompt(), _images(), _duration(5, 10), _resolution("480p", "1080p"),
@@ -478,3 +480,12 @@ def _check_media_type(media_type: str) -> None:
 def _closest(word: str, options: Sequence[str]) -> str | None:
     found = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def markdown_table(media_type: str | None = None) -> str:
+    """The model table used in the README (and checked against it by the tests)."""
+    lines = ["| type | model | name | strength | parameters |", "|---|---|---|---|---|"]
+    for m in list_models(media_type):
+        params = ", ".join(f"`{p.summary()}`" for p in m.params)
+        lines.append(f"| {m.media_type} | `{m.id}` | {m.name} | {m.tagline} | {params} |")
+    return "\n".join(lines)

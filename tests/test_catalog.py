@@ -210,7 +210,7 @@ def test_type_errors_name_the_field(field: str, value: Any, message: str) -> Non
 def test_booleans_from_strings_and_strength_range() -> None:
     out = validate_input("video", {"model": "kling-2-6", "prompt": "x", "generate_audio": "true"})
     assert out["generate_audio"] is True
-    with pytest.raises(MonetValidationError, match="strength: 1.5 is out of range"):
+    with pytest.raises(MonetValidationError, match=r"strength: 1\.5 is out of range"):
         validate_input("video", {"model": "kling-v2", "prompt": "x", "strength": 1.5})
 
 

@@ -80,7 +80,9 @@ async def test_the_same_key_never_makes_a_second_task(either: Either, emu: Monet
     assert emu.counters["tasks_created"] == 1 and emu.counters["idempotent_replays"] == 1
 
 
-async def test_iterating_every_page_with_either_list_key(either: Either, emu: MonetEmulator) -> None:
+async def test_iterating_every_page_with_either_list_key(
+    either: Either, emu: MonetEmulator
+) -> None:
     for i in range(5):
         await either("create_task", "image", {**IMAGE, "prompt": f"fox {i}"})
     for key in ("tasks", "items"):
@@ -198,7 +200,9 @@ async def test_malformed_bodies_become_api_errors(either: Either, emu: MonetEmul
         await either("get_task", "task_x")
 
 
-async def test_failed_task_raises_with_the_servers_reason(either: Either, emu: MonetEmulator) -> None:
+async def test_failed_task_raises_with_the_servers_reason(
+    either: Either, emu: MonetEmulator
+) -> None:
     with pytest.raises(MonetTaskFailedError) as info:
         await either("generate", "image", {**IMAGE, "prompt": "[fail] a fox"})
     assert info.value.task.failed and "could not generate" in str(info.value)
@@ -309,7 +313,9 @@ def test_shared_http_client_is_not_closed(emu: MonetEmulator) -> None:
         assert not http.is_closed
 
 
-def test_key_never_in_repr_logs_or_errors(emu: MonetEmulator, caplog: pytest.LogCaptureFixture) -> None:
+def test_key_never_in_repr_logs_or_errors(
+    emu: MonetEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = emu.api_key
     caplog.set_level(logging.DEBUG, logger="langchain_monet")
     emu.inject("get", "500")

@@ -279,7 +279,8 @@ def create_app(state: EmulatorState) -> Starlette:
             return _error(400, "VALIDATION_ERROR", "idempotency_key is required")
         type_ = body.get("type")
         try:
-            checked = catalog.validate_input(str(type_), body.get("input"), allow_unknown=True)
+            checked = catalog.validate_input(str(type_), body.get("input") or {},
+                                             allow_unknown=True)
         except MonetValidationError as exc:
             return _error(400, "VALIDATION_ERROR", exc.message)
         return str(type_), checked, key
@@ -378,7 +379,8 @@ def create_app(state: EmulatorState) -> Starlette:
                      if p.get_param("name", header="content-disposition") == "file"), None)
         if part is None:
             return _error(400, "VALIDATION_ERROR", "Multipart field 'file' is missing")
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename() or "upload.bin"
         file_id = "file_" + hashlib.sha256(f"{len(state.files)}:{filename}".encode()).hexdigest()[
             :12]
@@ -393,7 +395,7 @@ def create_app(state: EmulatorState) -> Starlette:
         task = state.tasks.get(request.path_params["task_id"])
         if task is None or state.view(task, "")["status"] != "success":
             return _error(404, "not_found", "No such output")
-        ext, content_type = media.EXTENSIONS[task.type]
+        content_type = media.EXTENSIONS[task.type][1]
         seed = f"{task.id}:{task.input.get('prompt', '')}:{request.path_params['name']}"
         return Response(media.render(task.type, seed), media_type=content_type)
 
