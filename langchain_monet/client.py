@@ -67,6 +67,22 @@ class _ClientBase:
             max_retry_wait=max_retry_wait,
         )
 
+    @classmethod
+    def from_config(cls, config: p.Config, http_client: Any = None) -> Self:
+        """A client with the same settings as another (e.g. the async twin of a sync client)."""
+        client = cls.__new__(cls)
+        client._config = config
+        client._init_http(http_client)
+        return client
+
+    def _init_http(self, http_client: Any = None) -> None:
+        raise NotImplementedError
+
+    @property
+    def config(self) -> p.Config:
+        """The settings (the key inside is a `SecretStr`: it never prints)."""
+        return self._config
+
     @property
     def base_url(self) -> str:
         return self._config.base_url
@@ -139,6 +155,9 @@ class MonetClient(_ClientBase):
         **settings: Any,
     ) -> None:
         super().__init__(api_key, **settings)
+        self._init_http(http_client)
+
+    def _init_http(self, http_client: httpx.Client | None = None) -> None:
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
@@ -271,6 +290,9 @@ class AsyncMonetClient(_ClientBase):
         **settings: Any,
     ) -> None:
         super().__init__(api_key, **settings)
+        self._init_http(http_client)
+
+    def _init_http(self, http_client: httpx.AsyncClient | None = None) -> None:
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100)

@@ -50,7 +50,7 @@ def run_demo(out_dir: str | Path = "monet-output", *, live: bool = False) -> dic
             for mode, chunk in graph.stream({"jobs": jobs}, stream_mode=["custom", "values"]):
                 if mode == "custom":
                     printer(chunk)
-                else:
+                elif isinstance(chunk, dict):
                     result = chunk
             printer.close()
             saved = download_assets(result.get("assets", {}), out_dir)
