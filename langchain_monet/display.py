@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from langchain_monet.models import Task
@@ -24,3 +25,21 @@ def task_html(task: Task) -> str:
         return f"<div><b>{head}</b><br/>{html.escape(task.error_message or '')}</div>"
     players = "".join(media_html(u, task.type) for u in task.urls)
     return f"<div><b>{head}</b><br/>{players}</div>"
+
+
+class AssetGallery:
+    """The subgraph's `assets` as players in Jupyter: `AssetGallery(result["assets"])`."""
+
+    def __init__(self, assets: Mapping[str, Mapping[str, Any]]) -> None:
+        self.assets = dict(assets)
+
+    def _repr_html_(self) -> str:
+        cells = []
+        for job_id, asset in self.assets.items():
+            players = "".join(media_html(u, asset.get("type")) for u in asset.get("urls", []))
+            title = html.escape(f"{job_id} · {asset.get('type')} · {asset.get('model')}")
+            cells.append(f"<div style='margin:4px 0'><b>{title}</b><br/>{players}</div>")
+        return "<div>" + "".join(cells) + "</div>"
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{j}: {', '.join(a.get('urls', []))}" for j, a in self.assets.items())

@@ -24,7 +24,7 @@ from langchain_monet.graph import create_monet_graph, job_key, validate_plan
 from tests.conftest import client_settings
 from tests.graph_worker import JOBS
 from tests.pg import postgres_server
-from tests.scripted_model import ScriptedChatModel
+from langchain_monet.testing import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parent.parent
 

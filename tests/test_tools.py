@@ -26,7 +26,7 @@ from langchain_monet import (
 from langchain_monet.emulator import MonetEmulator
 from langchain_monet.emulator.media import png, wav
 from tests.conftest import client_settings
-from tests.scripted_model import ScriptedChatModel
+from langchain_monet.testing import ScriptedChatModel
 
 
 def call(tool: Any, args: dict[str, Any], call_id: str = "call_1") -> ToolMessage:

@@ -1,5 +1,8 @@
-"""A chat model that replies from a script: real LangChain message and tool-call plumbing,
-no network. Used for the planner and agent tests (and shown in the notebooks)."""
+"""Helpers for your own offline tests and notebooks.
+
+`ScriptedChatModel` replies from a script: real LangChain message and tool-call plumbing, no
+network, no key. Pair it with `langchain_monet.emulator.MonetEmulator` to run an agent end to end.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 Reply = AIMessage | Callable[[list[BaseMessage]], AIMessage]
+
+__all__ = ["ScriptedChatModel"]
 
 
 class ScriptedChatModel(BaseChatModel):
