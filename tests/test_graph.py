@@ -21,10 +21,10 @@ from langgraph.types import Command
 from langchain_monet import MonetClient, MonetValidationError
 from langchain_monet.emulator import MonetEmulator
 from langchain_monet.graph import create_monet_graph, job_key, validate_plan
+from langchain_monet.testing import ScriptedChatModel
 from tests.conftest import client_settings
 from tests.graph_worker import JOBS
 from tests.pg import postgres_server
-from langchain_monet.testing import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,8 +25,8 @@ from langchain_monet import (
 )
 from langchain_monet.emulator import MonetEmulator
 from langchain_monet.emulator.media import png, wav
-from tests.conftest import client_settings
 from langchain_monet.testing import ScriptedChatModel
+from tests.conftest import client_settings
 
 
 def call(tool: Any, args: dict[str, Any], call_id: str = "call_1") -> ToolMessage:
