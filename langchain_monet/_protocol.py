@@ -398,18 +398,14 @@ def deadline_for(cfg: Config, timeout: float | None) -> float:
     return time.monotonic() + (cfg.wait_timeout if timeout is None else timeout)
 
 
-def wait(
-    cfg: Config, task_id: str, deadline: float, *, first: Task | None = None
-) -> Operation[Task]:
+def wait(cfg: Config, task_id: str, deadline: float) -> Operation[Task]:
     """Poll one task until it ends; emit each new snapshot; raise on failure or deadline."""
-    task = first
     last: tuple[str, float] | None = None
     while True:
-        if task is None:
-            task = yield from get_task(cfg, task_id, deadline=deadline)
-            if (task.status, task.progress) != last:
-                last = (task.status, task.progress)
-                yield Emit(task)
+        task = yield from get_task(cfg, task_id, deadline=deadline)
+        if (task.status, task.progress) != last:
+            last = (task.status, task.progress)
+            yield Emit(task)
         if task.is_terminal:
             return finish(task)
         remaining = deadline - time.monotonic()
@@ -420,7 +416,6 @@ def wait(
                 task_id=task_id,
             )
         yield Sleep(min(cfg.poll_interval, remaining))
-        task = None
 
 
 def finish(task: Task) -> Task:
@@ -452,9 +447,9 @@ def stream(cfg: Config, body: dict[str, Any], deadline: float) -> Operation[Task
             return finish(task)
     if task is None:  # never learnt the id: the same key returns the task that exists
         task = yield from create_task(cfg, body)
-        yield Emit(task)
     logger.debug("event stream for task %s ended early; polling it", task.id)
-    return (yield from wait(cfg, task.id, deadline, first=task if task.is_terminal else None))
+    # Poll at once: a create's short answer has no outputs even when the task is done.
+    return (yield from wait(cfg, task.id, deadline))
 
 
 def _follow(

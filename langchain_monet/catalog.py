@@ -373,6 +373,7 @@ def validate_input(
                 out[name] = value
                 continue
             hint = _closest(str(name), spec.param_names)
+            name = name if str(name).strip() else repr(name)
             msg = f"{name}: not a parameter of {media_type} model {model_id!r}"
             if hint:
                 msg += f"; did you mean {hint!r}?"

@@ -16,6 +16,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -79,6 +80,13 @@ class MonetEmulator:
     def inject(self, route: str, *faults: str) -> None:
         """Make the next requests on `route` fail in the given ways, in order."""
         self.state.inject(route, *faults)
+
+    def reply_raw(
+        self, route: str, body: bytes, *, status: int = 200,
+        content_type: str = "application/json",
+    ) -> None:
+        """Answer the next request on `route` with exactly this body (for robustness tests)."""
+        self.state.raw_replies.setdefault(route, deque()).append((status, content_type, body))
 
     def drop_next_stream(self, after_events: int = 1, *, abort: bool = True) -> None:
         """Cut the next `/tasks/sync` stream after `after_events` events: abruptly (`abort`,

@@ -111,6 +111,7 @@ class EmulatorState:
         self.replays = 0
         self.script: dict[str, deque[str]] = {}
         self.stream_drops: deque[tuple[int, bool]] = deque()
+        self.raw_replies: dict[str, deque[tuple[int, str, bytes]]] = {}
         self.finished_at: dict[str, float] = {}
 
     # -- fault plumbing ---------------------------------------------------------------------
@@ -246,6 +247,10 @@ def create_app(state: EmulatorState) -> Starlette:
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {s.api_key}":
             return _error(401, "unauthorized", "Invalid or missing API key")
+        raw = state.raw_replies.get(route)
+        if raw:
+            status, content_type, body = raw.popleft()
+            return Response(body, status, media_type=content_type)
         fault = state.next_fault(route)
         if fault is None or fault == "drop_after_create":
             request.state.fault = fault
