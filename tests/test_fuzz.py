@@ -25,7 +25,7 @@ from langchain_monet.emulator import MonetEmulator
 from tests.conftest import client_settings
 
 MODEL_IDS = [m.id for m in list_models()]
-PARAM_NAMES = sorted({p.name for m in list_models() for p in m.params}) + ["modle", "x"]
+PARAM_NAMES = [*sorted({p.name for m in list_models() for p in m.params}), "modle", "x"]
 values = st.recursive(
     st.none() | st.booleans() | st.integers(-100, 100) | st.floats(allow_nan=True)
     | st.text(max_size=40) | st.sampled_from(["16:9", "10", "720p", "true", "https://x/a.png"]),
@@ -35,7 +35,7 @@ values = st.recursive(
 )
 inputs = st.dictionaries(st.sampled_from(PARAM_NAMES) | st.text(max_size=8), values,
                          max_size=6).flatmap(
-    lambda d: st.sampled_from(MODEL_IDS + ["nope", ""]).map(lambda m: {**d, "model": m}))
+    lambda d: st.sampled_from([*MODEL_IDS, "nope", ""]).map(lambda m: {**d, "model": m}))
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -125,7 +125,8 @@ def test_any_server_body_is_a_result_or_a_monet_error(
 def test_a_huge_body_is_a_short_error(emu: MonetEmulator) -> None:
     emu.reply_raw("get", b"<html>" + b"x" * 5_000_000 + b"</html>", status=500,
                   content_type="text/html")
-    with MonetClient(**client_settings(emu, max_retries=0)) as client:
-        with pytest.raises(MonetError) as info:
-            client.get_task("task_x")
+    with MonetClient(**client_settings(emu, max_retries=0)) as client, pytest.raises(
+        MonetError
+    ) as info:
+        client.get_task("task_x")
     assert len(str(info.value)) < 400
