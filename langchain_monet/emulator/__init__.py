@@ -102,6 +102,7 @@ class MonetEmulator:
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
         sock.bind((self._host, self._port))
         sock.listen(2048)
         port = sock.getsockname()[1]

@@ -112,7 +112,6 @@ class EmulatorState:
         self.script: dict[str, deque[str]] = {}
         self.stream_drops: deque[tuple[int, bool]] = deque()
         self.raw_replies: dict[str, deque[tuple[int, str, bytes]]] = {}
-        self.finished_at: dict[str, float] = {}
 
     # -- fault plumbing ---------------------------------------------------------------------
     def inject(self, route: str, *faults: str) -> None:
@@ -164,7 +163,6 @@ class EmulatorState:
             status = "failed" if task.fails else "success"
             progress = 100
             updated = task.created + task.duration
-            self.finished_at.setdefault(task.id, updated)
         elif elapsed < task.duration * s.pending_fraction:
             status, progress, updated = "pending", 0, task.created
         else:
@@ -411,7 +409,14 @@ def create_app(state: EmulatorState) -> Starlette:
             return _error(404, "not_found", "File not found or expired (files are kept 24 h)")
         return Response(f.data, media_type=f.content_type)
 
+    async def counters(request: Request) -> Response:
+        if request.headers.get("authorization", "") != f"Bearer {s.api_key}":
+            return _error(401, "unauthorized", "Invalid or missing API key")
+        finish = {t.id: t.created + t.duration for t in state.tasks.values()}
+        return JSONResponse({**state.counters(), "finish_times": finish})
+
     return Starlette(routes=[
+        Route("/_emulator/counters", counters, methods=["GET"]),
         Route("/api/v1/tasks/async", create_async, methods=["POST"]),
         Route("/api/v1/tasks/sync", create_sync, methods=["POST"]),
         Route("/api/v1/tasks/list", list_tasks, methods=["GET"]),
