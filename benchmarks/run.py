@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import socket
 import statistics
 import subprocess
