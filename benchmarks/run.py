@@ -275,7 +275,6 @@ def main() -> None:
     (ROOT / "benchmarks" / "RESULTS.md").write_text(
         f"# Benchmark results\n\n`python -m benchmarks.run` on {machine}, "
         f"{time.strftime('%Y-%m-%d')}.\n\n{table}\n")
-    _ = resource
 
 
 if __name__ == "__main__":
