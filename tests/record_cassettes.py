@@ -11,6 +11,8 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 from langchain_monet import MonetClient, __version__
@@ -57,13 +59,22 @@ def main() -> None:
                 "client": __version__,
             }
             print(f"recorded {path.name} ({sources[scenario.name]['source']})")
+    if not args.names and not live:
+        # The standard tool suites' cassettes (cassettes/tools/), recorded by pytest-recording.
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_tools_standard.py",
+                        "--record-mode=rewrite"], check=True, cwd=CASSETTES.parent)
+        sources["tools/*"] = {"source": "built-in emulator",
+                              "recorded": datetime.now(UTC).strftime("%Y-%m-%d"),
+                              "client": __version__}
+        print("recorded cassettes/tools/ (built-in emulator)")
     SOURCES.write_text(json.dumps(sources, indent=2, sort_keys=True) + "\n")
     write_readme(sources)
 
 
 def write_readme(sources: dict[str, dict[str, str]]) -> None:
     rows = "\n".join(
-        f"| `{name}.yaml` | {s['source']} | {s['recorded']} | {s['client']} |"
+        f"| `{name}{'' if name.endswith('*') else '.yaml'}` | {s['source']} | {s['recorded']} "
+        f"| {s['client']} |"
         for name, s in sorted(sources.items())
     )
     (CASSETTES / "README.md").write_text(f"""# Cassettes
@@ -81,8 +92,10 @@ python -m tests.record_cassettes            # against the built-in emulator
 MONET_API_KEY=monet_... python -m tests.record_cassettes --live   # live API; spends credits
 ```
 
-A live recording replaces only the scenarios that need no injected fault; this table says
-where each cassette came from. It is written by the recorder: never edit a cassette by hand.
+A live recording replaces only the scenarios that need no injected fault; `tools/` holds the
+cassettes of LangChain's standard tool suites (`tests/test_tools_standard.py`), recorded with
+pytest-recording against the emulator. This table says where each cassette came from. It is
+written by the recorder: never edit a cassette by hand.
 
 | cassette | recorded against | date | langchain-monet |
 |---|---|---|---|
