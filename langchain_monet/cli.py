@@ -72,7 +72,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     input_: dict[str, Any] = {"model": args.model, **_params(args.param)}
     if args.prompt:
-        input_["prompt"] = args.prompt
+        input_["prompt"] = " ".join(args.prompt)
     refs = {"images": list(args.image or []), "videos": list(args.video or [])}
     for field, values in refs.items():
         for value in values:
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="generate a video, image or music")
     p.add_argument("media_type", choices=catalog.MEDIA_TYPES)
-    p.add_argument("prompt", nargs="?", default=None)
+    p.add_argument("prompt", nargs="*", help="the prompt (quote it, or pass the words)")
     p.add_argument("--model", required=True)
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--image", action="append", metavar="PATH_OR_URL")
@@ -235,7 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # argparse cannot put a positional after options once it has matched it empty; the words
+    # left over are the prompt (`monet generate image --model m a red fox`).
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "generate" or any(w.startswith("-") for w in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.prompt = [*args.prompt, *extra]
     try:
         code: int = args.func(args)
         return code

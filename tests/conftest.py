@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -10,6 +11,14 @@ import pytest
 
 from langchain_monet import AsyncMonetClient, MonetClient
 from langchain_monet.emulator import MonetEmulator
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on (for servers the tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
 
 FAST = {"image": 0.3, "video": 0.5, "music": 0.4}
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 
 def _bin(name: str) -> str | None:
     found = shutil.which(name)
@@ -23,11 +25,6 @@ def _bin(name: str) -> str | None:
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return candidates[-1] if candidates else None
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -47,7 +44,7 @@ def postgres_server() -> Iterator[str]:
         root.chmod(0o700)
     subprocess.run([*as_user, initdb, "-D", str(data), "-U", "postgres", "-A", "trust"],
                    check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*as_user, server, "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
          "-k", str(root), "-c", "fsync=off"],

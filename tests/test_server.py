@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,11 @@ import httpx
 import pytest
 
 from langchain_monet.emulator import MonetEmulator
+from tests.conftest import free_port
 from tests.graph_worker import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -33,7 +28,7 @@ def server(emu: MonetEmulator, tmp_path: Path) -> Iterator[str]:
         "langgraph")
     if cli is None:
         pytest.skip("langgraph-cli[inmem] is not installed")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MONET_API_KEY": emu.api_key, "MONET_BASE_URL": emu.base_url,
            "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1"}
     log = (tmp_path / "server.log").open("w")

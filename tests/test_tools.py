@@ -218,6 +218,8 @@ def media_root(tmp_path: Path) -> Path:
     (root / "notes.txt").write_text("not media")
     (tmp_path / "secret.png").write_bytes(png("secret"))
     os.symlink(tmp_path / "secret.png", root / "link.png")
+    os.symlink("/dev/zero", root / "device.png")
+    os.mkfifo(root / "pipe.png")
     return root
 
 
@@ -236,6 +238,8 @@ def test_upload_tool_sends_only_media_under_its_root(
         "missing.png": "does not exist",
         "notes.txt": "not a recognised",
         ".": "not a regular file",
+        "pipe.png": "not a regular file",
+        "device.png": "outside the allowed folder",
     }
     for path, reason in refused.items():
         message = call(tool, {"path": path})
