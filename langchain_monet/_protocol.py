@@ -440,6 +440,10 @@ def stream(cfg: Config, body: dict[str, Any], deadline: float) -> Operation[Task
         response = yield from send(cfg, request, stream=True, deadline=deadline)
     except (MonetConnectionError, MonetTimeoutError, MonetServerError, MonetRateLimitError):
         response = None
+    except MonetAPIError as exc:
+        if exc.status not in (404, 405, 501):
+            raise
+        response = None  # no event stream here: create (same key) and poll instead
     if response is not None:
         task = yield from _follow(response, snapshot, deadline)
         yield Close(response)

@@ -385,6 +385,9 @@ class MonetVideoTool(_MonetMediaTool):
 class MonetImageTool(_MonetMediaTool):
     """Generate images with Monet AI (GPT Image, Nano Banana, Seedream, Flux, Imagen, ...).
 
+    Setup:
+        `pip install langchain-monet` and set `MONET_API_KEY`.
+
     Instantiation:
         ```python
         from langchain_monet import MonetImageTool
@@ -405,11 +408,19 @@ class MonetImageTool(_MonetMediaTool):
 class MonetMusicTool(_MonetMediaTool):
     """Generate music with Monet AI (MiniMax Music; prompt <= 300, lyrics <= 3000 characters).
 
-    Invocation:
+    Setup:
+        `pip install langchain-monet` and set `MONET_API_KEY`.
+
+    Instantiation:
         ```python
         from langchain_monet import MonetMusicTool
 
-        MonetMusicTool().invoke({"prompt": "lo-fi beat", "lyrics": "la la la"})
+        tool = MonetMusicTool(timeout=300)
+        ```
+
+    Invocation:
+        ```python
+        tool.invoke({"prompt": "lo-fi beat", "lyrics": "la la la"})
         ```
     """
 
@@ -432,11 +443,19 @@ class MonetUploadTool(_MonetToolBase):
     Only regular files under `root_dir` (default: the working directory; symlinks and `..` are
     resolved first), up to `max_bytes`, whose bytes are image, video or audio.
 
+    Setup:
+        `pip install langchain-monet` and set `MONET_API_KEY`.
+
     Instantiation:
         ```python
         from langchain_monet import MonetUploadTool
 
-        tool = MonetUploadTool(root_dir="./assets")
+        tool = MonetUploadTool(root_dir="./assets", max_bytes=20_000_000)
+        ```
+
+    Invocation:
+        ```python
+        url = tool.invoke({"path": "frame.png"})   # a path under root_dir
         ```
     """
 
@@ -478,6 +497,9 @@ class _StatusArgs(BaseModel):
 
 class MonetTaskStatusTool(_MonetToolBase):
     """Status and result of a Monet task, so an agent can come back to a long video job.
+
+    Setup:
+        `pip install langchain-monet` and set `MONET_API_KEY`.
 
     Invocation:
         ```python
@@ -555,6 +577,9 @@ _MEDIA_TOOLS: dict[str, type[_MonetMediaTool]] = {
 class MonetToolkit(BaseToolkit):
     """All Monet tools for an agent: video, image, music, upload and task status.
 
+    Setup:
+        `pip install langchain-monet` and set `MONET_API_KEY` (or pass `client=`).
+
     Instantiation:
         ```python
         from langchain_monet import MonetToolkit
@@ -564,7 +589,11 @@ class MonetToolkit(BaseToolkit):
             allowed_models={"video": ["veo-3-1-fast"]},
             wait=False,   # long jobs return a task id; the agent checks back with the status tool
         )
-        tools = toolkit.get_tools()
+        ```
+
+    Invocation:
+        ```python
+        tools = toolkit.get_tools()   # give them to any tool-calling model / ToolNode
         ```
     """
 

@@ -352,3 +352,25 @@ def test_environment_configuration(emu: MonetEmulator, monkeypatch: pytest.Monke
     with MonetClient(poll_interval=0.05) as client:
         assert client.base_url == emu.base_url
         assert client.generate("image", IMAGE).succeeded
+
+
+def test_async_client_survives_several_event_loops(emu: MonetEmulator) -> None:
+    client = AsyncMonetClient(**client_settings(emu))
+    first = asyncio.run(client.generate("image", IMAGE))
+    second = asyncio.run(client.generate("image", {**IMAGE, "prompt": "again"}))
+
+    async def streamed() -> list[Task]:
+        return [t async for t in client.stream("music", MUSIC)]
+
+    third = asyncio.run(streamed())
+    assert first.succeeded and second.succeeded and third[-1].succeeded
+
+
+async def test_generate_without_an_event_stream_endpoint_polls(
+    either: Either, emu: MonetEmulator
+) -> None:
+    emu.reply_raw("sync", b'{"error": {"code": "not_found", "message": "No such route"}}',
+                  status=404)
+    task = await either("generate", "image", IMAGE)
+    assert task.succeeded and task.url
+    assert emu.counters["requests"]["create"] == 1 and emu.counters["tasks_created"] == 1

@@ -35,6 +35,22 @@ __all__ = ["FAULTS", "EmulatorSettings", "Faults", "ManualClock", "MonetEmulator
 class MonetEmulator:
     """Runs the emulator in a background thread on a free loopback port.
 
+    Setup:
+        `pip install "langchain-monet[emulator]"`.
+
+    Instantiation:
+        ```python
+        emu = MonetEmulator(task_seconds=0.5, faults=Faults(rate_429=0.1), seed=1).start()
+        ```
+
+    Invocation:
+        ```python
+        client = MonetClient(emu.api_key, base_url=emu.base_url)
+        emu.inject("create", "503")   # the next create fails once
+        emu.counters                  # requests per route, tasks created, duplicates
+        emu.stop()
+        ```
+
     `task_seconds` sets how long tasks take (one number, or per media type); `faults` injects
     random errors (seeded by `seed`); `inject(route, *faults)` scripts the next ones exactly.
     Routes: create, sync, get, list, upload; `drop_next_stream` cuts an event stream.
