@@ -85,13 +85,14 @@ def args_schema_for(media_type: str, models: tuple[str, ...], default: str) -> t
         if name in _REF_KINDS:
             description += " Public URLs, or local file paths (uploaded for you)."
         variants = {p.summary().removeprefix(name).lstrip("=") for _, p in uses}
-        if len(variants) > 1 or any(p.choices or p.minimum is not None for _, p in uses):
-            per_model = "; ".join(
-                f"{s.id}: {p.summary().removeprefix(name).lstrip('=') or 'any'}" for s, p in uses
-            ) if len(variants) > 1 else next(iter(variants))
-            description += f" Allowed: {per_model}."
-        if len(uses) < len(specs):
+        if len(variants) == 1 and (param.choices or param.minimum is not None):
+            description += f" Allowed: {next(iter(variants))}."
+        elif len(variants) > 1:
+            description += " Allowed values depend on the model (see the model list)."
+        if len(uses) < len(specs) and len(uses) <= 3:
             description += " Only for: " + ", ".join(s.id for s, _ in uses) + "."
+        elif len(uses) < len(specs):
+            description += " Not every model takes it (see the model list)."
         fields[name] = (_PY_TYPES[param.kind] | None, Field(None, description=description))
     title = f"Monet{media_type.capitalize()}Args"
     return create_model(title, __doc__=f"Generate {media_type} with Monet.", **fields)

@@ -283,3 +283,17 @@ def test_the_key_never_reaches_tool_output_or_repr(emu: MonetEmulator) -> None:
                  str(tool.model_dump(exclude={"args_schema"})),
                  repr(MonetToolkit(api_key=emu.api_key))):
         assert emu.api_key not in text
+
+
+def test_tool_definitions_stay_compact(client: MonetClient) -> None:
+    """What a model reads for the tools (OpenAI function format) stays within a budget."""
+    import json
+
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    sizes = {t.name: len(json.dumps(convert_to_openai_tool(t)))
+             for t in MonetToolkit(client=client).get_tools()}
+    assert sizes["monet_generate_video"] < 7_000 and sizes["monet_generate_image"] < 5_000
+    assert sum(sizes.values()) < 14_000  # about 3,100 tokens for all 50 models and 5 tools
+    narrow = MonetVideoTool(client=client, allowed_models=["veo-3-1-fast", "kling-2-6"])
+    assert len(json.dumps(convert_to_openai_tool(narrow))) < 2_000
