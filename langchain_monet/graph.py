@@ -355,7 +355,9 @@ class _Nodes:
 
     # -- wait ------------------------------------------------------------------------------
     def _inflight(self, state: MonetGraphState) -> dict[str, dict[str, Any]]:
-        return {j: r for j, r in state.get("records", {}).items() if r["status"] == "submitted"}
+        records = state.get("records", {})
+        return {j["id"]: records[j["id"]] for j in state.get("jobs", [])
+                if records[j["id"]]["status"] == "submitted"}
 
     def wait(self, state: MonetGraphState) -> dict[str, Any]:
         inflight = self._inflight(state)
