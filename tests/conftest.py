@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import socket
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,6 +19,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[Any], grace: float = 10) -> None:
+    """Terminate a server the tests started; kill it if it will not go."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 FAST = {"image": 0.3, "video": 0.5, "music": 0.4}

@@ -271,16 +271,6 @@ def crash_and_resume(emu: MonetEmulator, store: str, kill_after_tasks: int) -> d
     return {"result": result, "killed_at": killed_at, "counters": emu.counters}
 
 
-@pytest.mark.parametrize("kill_after_tasks", [1, 3])
-def test_sigkill_mid_run_then_resume_from_sqlite_pays_once(
-    emu: MonetEmulator, tmp_path: Path, kill_after_tasks: int
-) -> None:
-    run = crash_and_resume(emu, f"sqlite:{tmp_path / 'jobs.sqlite'}", kill_after_tasks)
-    assert set(run["result"]["assets"]) == {"frame", "shot", "score"}
-    assert run["counters"]["tasks_created"] == 3
-    assert run["counters"]["duplicate_inputs"] == 0
-
-
 @pytest.fixture(scope="module")
 def pg_dsn() -> Any:
     with postgres_server() as dsn:
@@ -288,10 +278,14 @@ def pg_dsn() -> Any:
 
 
 @pytest.mark.parametrize("kill_after_tasks", [1, 3])
-def test_sigkill_mid_run_then_resume_from_postgres_pays_once(
-    emu: MonetEmulator, pg_dsn: str, kill_after_tasks: int
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_sigkill_mid_run_then_resume_pays_once(
+    emu: MonetEmulator, tmp_path: Path, request: pytest.FixtureRequest, backend: str,
+    kill_after_tasks: int,
 ) -> None:
-    run = crash_and_resume(emu, f"postgres:{pg_dsn}", kill_after_tasks)
+    store = (f"sqlite:{tmp_path / 'jobs.sqlite'}" if backend == "sqlite"
+             else f"postgres:{request.getfixturevalue('pg_dsn')}")
+    run = crash_and_resume(emu, store, kill_after_tasks)
     assert set(run["result"]["assets"]) == {"frame", "shot", "score"}
     assert run["counters"]["tasks_created"] == 3
     assert run["counters"]["duplicate_inputs"] == 0

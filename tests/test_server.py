@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from langchain_monet.emulator import MonetEmulator
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process
 from tests.graph_worker import JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +50,7 @@ def server(emu: MonetEmulator, tmp_path: Path) -> Iterator[str]:
             time.sleep(0.25)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 15)
         log.close()
 
 
