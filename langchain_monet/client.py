@@ -295,7 +295,9 @@ class AsyncMonetClient(_ClientBase):
     def _init_http(self, http_client: httpx.AsyncClient | None = None) -> None:
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+            # Many connections for many concurrent event streams, few kept idle: httpcore scans
+            # every pooled connection per request, so a large idle pool slows every request.
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=20)
         )
 
     async def __aenter__(self) -> Self:
