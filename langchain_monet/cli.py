@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_monet import catalog
 from langchain_monet.errors import MonetError, MonetValidationError
+from langchain_monet.uploads import is_url
 
 EXIT_USAGE = 2
 
@@ -76,19 +77,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     refs = {"images": list(args.image or []), "videos": list(args.video or [])}
     for field, values in refs.items():
         for value in values:
-            if not value.startswith(("http://", "https://")) and not Path(value).is_file():
+            if not is_url(value) and not Path(value).is_file():
                 raise MonetValidationError(
                     f"--{field[:-1]}: {value!r} is neither an http(s) URL nor a readable file",
                     field=field)
         if values:
-            input_[field] = [v if v.startswith("http") else "https://upload.pending/" + v
-                             for v in values]
+            input_[field] = values  # local paths pass validation as strings; uploaded below
     catalog.validate_input(args.media_type, input_)  # everything checked before any request
     with _client(args) as client:
         for field, values in refs.items():
             if values:
-                input_[field] = [v if v.startswith(("http://", "https://"))
-                                 else client.upload_file(v).url for v in values]
+                input_[field] = [v if is_url(v) else client.upload_file(v).url for v in values]
         if args.no_wait:
             task = client.create_task(args.media_type, input_)
             if args.json:

@@ -305,7 +305,6 @@ class _MonetMediaTool(_MonetToolBase):
 
     def _prepare(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
         tool_call_id = kwargs.pop("tool_call_id", None)
-        kwargs.pop("run_manager", None)
         input = self._input(kwargs)
         return input, self._local_files(input), tool_key(tool_call_id, self.name, input)
 

@@ -191,10 +191,9 @@ class EmulatorState:
     def seconds_to_next_change(self, task: _Task) -> float:
         if self.clock is time.time:
             elapsed = self.clock() - task.created
-            steps = [task.duration * s for s in (self.settings.pending_fraction,)]
             step = task.duration * self.settings.progress_step / 100
-            steps += [step * k for k in range(1, int(100 / self.settings.progress_step) + 1)]
-            steps.append(task.duration)
+            steps = [task.duration * self.settings.pending_fraction, task.duration]
+            steps += [step * k for k in range(1, int(100 / self.settings.progress_step))]
             upcoming = [t - elapsed for t in steps if t > elapsed]
             return max(0.001, min(upcoming)) if upcoming else 0.001
         return 0.01  # a hand-moved clock: look often
